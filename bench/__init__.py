@@ -1,0 +1,1 @@
+"""Benchmarks and evaluation sets (not shipped in the package)."""

@@ -1,0 +1,1 @@
+"""Wake-word evaluation set and benchmark."""

@@ -1,0 +1,5 @@
+"""``python -m meetmind`` is the ``meetmind`` command."""
+
+from meetmind.cli import main
+
+main()

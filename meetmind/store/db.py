@@ -1,0 +1,135 @@
+"""The database: engine, sessions, migrations and the schema check."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from meetmind.domain.errors import SchemaOutOfDateError
+
+__all__ = ["Database"]
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy issue BEGIN itself (see _sqlite_begin); pysqlite's own is too late.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # SQLite has one writer. Taking the write lock at BEGIN makes concurrent transactions
+    # queue (busy_timeout) instead of failing with SQLITE_BUSY when a reader upgrades, and
+    # makes read-then-write sequences (like allocating an event number) safe.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """Owns the async engine and hands out sessions (units of work)."""
+
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+        self.url = url
+        parsed = make_url(url)
+        self.dialect = parsed.get_backend_name()
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.dialect == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        else:
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if self.dialect == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether this is the embedded SQLite database."""
+        return self.dialect == "sqlite"
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session inside one transaction: committed on success, rolled back on error.
+
+        Closing is shielded from cancellation, so a cancelled task (a client that went away)
+        never leaves its connection inside a transaction (on SQLite: holding the write lock).
+        """
+        session = self.sessionmaker()
+        try:
+            async with session.begin():
+                yield session
+        finally:
+            await asyncio.shield(session.close())
+
+    async def migrate(self) -> None:
+        """Upgrade the schema to the newest migration."""
+
+        def upgrade(connection: Connection) -> None:
+            command.upgrade(_alembic_config(connection), "head")
+
+        async with self.engine.begin() as connection:
+            await connection.run_sync(upgrade)
+
+    async def schema_revisions(self) -> tuple[str | None, str | None]:
+        """The schema's current revision and the newest one this code knows."""
+
+        def current(connection: Connection) -> str | None:
+            return MigrationContext.configure(connection).get_current_revision()
+
+        async with self.engine.connect() as connection:
+            found = await connection.run_sync(current)
+        head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+        return found, head
+
+    async def ensure_schema(self, *, auto_migrate: bool) -> None:
+        """Migrate (when allowed) or refuse to run on an out-of-date schema."""
+        found, head = await self.schema_revisions()
+        if found == head:
+            return
+        if auto_migrate:
+            await self.migrate()
+            return
+        raise SchemaOutOfDateError(
+            f"the database schema is at {found or 'no revision'} but this MeetMind needs {head}: "
+            "run `meetmind migrate`",
+            details={"current": found, "required": head},
+        )
+
+    async def ping(self) -> None:
+        """Run a trivial query; raises if the database is unreachable."""
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()

@@ -1,0 +1,1 @@
+"""The live dashboard: static assets shipped in the package, served by the API server."""

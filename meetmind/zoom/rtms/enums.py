@@ -1,0 +1,363 @@
+"""Every RTMS enumeration, with the numeric values Zoom uses on the wire.
+
+Values follow the *current* Zoom tables (status codes 0-45). Each enum is an
+:class:`enum.IntEnum`, so members compare equal to the plain integers found in
+decoded JSON.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum, IntFlag
+
+__all__ = [
+    "AudioChannel",
+    "AudioSampleRate",
+    "EventType",
+    "MediaCodec",
+    "MediaContentType",
+    "MediaDataOption",
+    "MediaResolution",
+    "MediaType",
+    "MessageType",
+    "SessionState",
+    "StatusCode",
+    "StopReason",
+    "StreamState",
+    "TranscriptLanguage",
+    "TransmissionProtocol",
+    "DataMessageAttribute",
+    "ZccVoiceEventType",
+    "SAMPLE_RATE_HZ",
+]
+
+
+class MessageType(IntEnum):
+    """RTMS_MESSAGE_TYPE: the ``msg_type`` of every RTMS frame."""
+
+    UNDEFINED = 0
+    SIGNALING_HAND_SHAKE_REQ = 1
+    SIGNALING_HAND_SHAKE_RESP = 2
+    DATA_HAND_SHAKE_REQ = 3
+    DATA_HAND_SHAKE_RESP = 4
+    EVENT_SUBSCRIPTION = 5
+    EVENT_UPDATE = 6
+    CLIENT_READY_ACK = 7
+    STREAM_STATE_UPDATE = 8
+    SESSION_STATE_UPDATE = 9
+    SESSION_STATE_REQ = 10
+    SESSION_STATE_RESP = 11
+    KEEP_ALIVE_REQ = 12
+    KEEP_ALIVE_RESP = 13
+    MEDIA_DATA_AUDIO = 14
+    MEDIA_DATA_VIDEO = 15
+    MEDIA_DATA_SHARE = 16
+    MEDIA_DATA_TRANSCRIPT = 17
+    MEDIA_DATA_CHAT = 18
+    STREAM_STATE_REQ = 19
+    STREAM_STATE_RESP = 20
+    STREAM_CLOSE_REQ = 21
+    STREAM_CLOSE_RESP = 22
+    META_DATA_AUDIO = 23
+    META_DATA_VIDEO = 24
+    META_DATA_SHARE = 25
+    META_DATA_TRANSCRIPT = 26
+    META_DATA_CHAT = 27
+    VIDEO_SUBSCRIPTION_REQ = 28
+    VIDEO_SUBSCRIPTION_RESP = 29
+
+
+class EventType(IntEnum):
+    """RTMS_EVENT_TYPE: ``event.event_type`` inside EVENT_UPDATE (6) and EVENT_SUBSCRIPTION (5)."""
+
+    UNDEFINED = 0
+    FIRST_PACKET_TIMESTAMP = 1
+    ACTIVE_SPEAKER_CHANGE = 2
+    PARTICIPANT_JOIN = 3
+    PARTICIPANT_LEAVE = 4
+    SHARING_START = 5
+    SHARING_STOP = 6
+    MEDIA_CONNECTION_INTERRUPTED = 7
+    PARTICIPANT_VIDEO_ON = 8
+    PARTICIPANT_VIDEO_OFF = 9
+    CHAT_GROUP_CREATE = 10
+    CHAT_GROUP_DELETE = 11
+    CHAT_GROUP_MEMBERS_ADD = 12
+    CHAT_GROUP_MEMBERS_DELETE = 13
+    CHAT_GROUP_MEMBER_STATUS_UPDATE = 14
+
+
+class ZccVoiceEventType(IntEnum):
+    """RTMS_ZCC_VOICE_EVENT_TYPE: Contact Center voice events (same envelope as EventType)."""
+
+    UNDEFINED = 0
+    CONSUMER_ANSWERED = 8
+    CONSUMER_END = 9
+    USER_ANSWERED = 10
+    USER_END = 11
+    USER_HOLD = 12
+    USER_UNHOLD = 13
+    MONITOR_STARTED = 14
+    MONITOR_TRANSITIONED = 15
+    MONITOR_ENDED = 16
+    TAKEOVER_STARTED = 17
+    TRANSFER_INITIATED = 18
+    TRANSFER_CANCELED = 19
+    TRANSFER_ACCEPTED = 20
+    TRANSFER_COMPLETED = 21
+    TRANSFER_REJECTED = 22
+    TRANSFER_TIMEOUT = 23
+    CONFERENCE_CANCELED = 24
+    CONFERENCE_PARTICIPANT_CANCELED = 25
+    CONFERENCE_PARTICIPANT_INVITED = 26
+    CONFERENCE_PARTICIPANT_REJECTED = 27
+    CONFERENCE_PARTICIPANT_TIMEOUT = 28
+    CONFERENCE_PARTICIPANT_LEFT = 29
+
+
+class StatusCode(IntEnum):
+    """RTMS_STATUS_CODE, current table (0-45); all Zoom names carry a ``STATUS_`` prefix."""
+
+    OK = 0
+    INVALID_MESSAGE_TYPE = 1
+    INVALID_RTMS_STREAM_ID = 2
+    INVALID_SIGNATURE = 3
+    INVALID_PAYLOAD = 4
+    INVALID_EVENTS = 5
+    INVALID_EVENT_TYPE = 6
+    INVALID_MEDIA_TYPE = 7
+    DUPLICATE_SIGNAL_REQUEST = 8
+    MEDIA_TYPE_AUDIO_NOT_SUPPORT = 9
+    MEDIA_TYPE_VIDEO_NOT_SUPPORT = 10
+    MEDIA_TYPE_DESKSHARE_NOT_SUPPORT = 11
+    MEDIA_TYPE_TRANSCRIPT_NOT_SUPPORT = 12
+    MEDIA_TYPE_CHAT_NOT_SUPPORT = 13
+    MEDIA_TYPE_INVALID_VALUE = 14
+    MEDIA_DATA_ALL_CONNECTION_EXIST = 15
+    DUPLICATE_MEDIA_DATA_CONNECTION = 16
+    INVALID_MEDIA_PARAMS = 17
+    INVALID_MEDIA_AUDIO_PARAMS = 18
+    INVALID_MEDIA_AUDIO_CONTENT_TYPE = 19
+    INVALID_MEDIA_AUDIO_SAMPLE_RATE = 20
+    INVALID_MEDIA_AUDIO_CHANNEL = 21
+    INVALID_MEDIA_AUDIO_CODEC = 22
+    INVALID_MEDIA_AUDIO_DATA_OPT = 23
+    INVALID_MEDIA_AUDIO_SEND_RATE = 24
+    INVALID_MEDIA_VIDEO_PARAMS = 25
+    INVALID_MEDIA_VIDEO_CONTENT_TYPE = 26
+    INVALID_MEDIA_VIDEO_CODEC = 27
+    INVALID_MEDIA_VIDEO_RESOLUTION = 28
+    INVALID_MEDIA_VIDEO_DATA_OPT = 29
+    INVALID_MEDIA_VIDEO_FPS = 30
+    INVALID_MEDIA_DESKSHARE_PARAMS = 31
+    INVALID_MEDIA_DESKSHARE_CONTENT_TYPE = 32
+    INVALID_MEDIA_DESKSHARE_CODEC = 33
+    INVALID_MEDIA_DESKSHARE_RESOLUTION = 34
+    INVALID_MEDIA_DESKSHARE_FPS = 35
+    INVALID_MEDIA_TRANSCRIPT_PARAMS = 36
+    INVALID_MEDIA_TRANSCRIPT_CONTENT_TYPE = 37
+    INVALID_MEDIA_CHAT_PARAMS = 38
+    INVALID_MEDIA_CHAT_CONTENT_TYPE = 39
+    INVALID_RTMS_SESSION_ID = 40
+    INVALID_CLIENT_READY_ACK = 41
+    INVALID_EVENT_SUBSCRIBE = 42
+    INVALID_MEDIA_TRANSCRIPT_SOURCE_LANGUAGE = 43
+    DUPLICATE_VIDEO_SUBSCRIPTION = 44
+    INTERNAL_EXCEPTION = 45
+
+
+class MediaType(IntFlag):
+    """MEDIA_DATA_TYPE bitmask for ``media_type`` in DATA_HAND_SHAKE_REQ (3).
+
+    ``ALL`` (32) is a flag meaning "everything the app's scopes allow", not the OR of the others.
+    """
+
+    AUDIO = 1
+    VIDEO = 2
+    DESKSHARE = 4
+    TRANSCRIPT = 8
+    CHAT = 16
+    ALL = 32
+
+
+class MediaContentType(IntEnum):
+    """MEDIA_CONTENT_TYPE: ``content_type`` in media params."""
+
+    UNDEFINED = 0
+    RTP = 1
+    RAW_AUDIO = 2
+    RAW_VIDEO = 3
+    FILE_STREAM = 4
+    TEXT = 5
+
+
+class MediaCodec(IntEnum):
+    """MEDIA_PAYLOAD_TYPE: ``codec`` in media params."""
+
+    UNDEFINED = 0
+    L16 = 1
+    G711 = 2
+    G722 = 3
+    OPUS = 4
+    JPG = 5
+    PNG = 6
+    H264 = 7
+
+
+class StopReason(IntEnum):
+    """RTMS_STOP_REASON: why a stream or session stopped (``stop_reason`` / ``reason``)."""
+
+    UNDEFINED = 0
+    STOP_BC_HOST_TRIGGERED = 1
+    STOP_BC_USER_TRIGGERED = 2
+    STOP_BC_USER_LEFT = 3
+    STOP_BC_USER_EJECTED = 4
+    STOP_BC_HOST_DISABLED_APP = 5
+    STOP_BC_MEETING_ENDED = 6
+    STOP_BC_STREAM_CANCELED = 7
+    STOP_BC_STREAM_REVOKED = 8
+    STOP_BC_ALL_APPS_DISABLED = 9
+    STOP_BC_INTERNAL_EXCEPTION = 10
+    STOP_BC_CONNECTION_TIMEOUT = 11
+    STOP_BC_INSTANCE_CONNECTION_INTERRUPTED = 12
+    STOP_BC_SIGNAL_CONNECTION_INTERRUPTED = 13
+    STOP_BC_DATA_CONNECTION_INTERRUPTED = 14
+    STOP_BC_SIGNAL_CONNECTION_CLOSED_ABNORMALLY = 15
+    STOP_BC_DATA_CONNECTION_CLOSED_ABNORMALLY = 16
+    STOP_BC_EXIT_SIGNAL = 17
+    STOP_BC_AUTHENTICATION_FAILURE = 18
+    STOP_BC_AWAIT_RECONNECTION_TIMEOUT = 19
+    STOP_BC_RECEIVER_REQUEST_CLOSE = 20
+    STOP_BC_CUSTOMER_DISCONNECTED = 21
+    STOP_BC_AGENT_DISCONNECTED = 22
+    STOP_BC_ADMIN_DISABLED_APP = 23
+    STOP_BC_KEEP_ALIVE_TIMEOUT = 24
+    STOP_BC_MANUAL_API_TRIGGERED = 25
+    STOP_BC_STREAMING_NOT_SUPPORTED = 26
+
+
+class SessionState(IntEnum):
+    """RTMS_SESSION_STATE: ``state`` in SESSION_STATE_UPDATE (9) and SESSION_STATE_RESP (11)."""
+
+    INACTIVE = 0
+    INITIALIZE = 1
+    STARTED = 2
+    PAUSED = 3
+    RESUMED = 4
+    STOPPED = 5
+
+
+class StreamState(IntEnum):
+    """RTMS_STREAM_STATE: ``state`` in STREAM_STATE_UPDATE (8) and STREAM_STATE_RESP (20)."""
+
+    INACTIVE = 0
+    ACTIVE = 1
+    INTERRUPTED = 2
+    TERMINATING = 3
+    TERMINATED = 4
+    PAUSED = 5
+    RESUMED = 6
+
+
+class MediaDataOption(IntEnum):
+    """MEDIA_DATA_OPTION: ``data_opt`` in audio/video params."""
+
+    UNDEFINED = 0
+    AUDIO_MIXED_STREAM = 1
+    AUDIO_MULTI_STREAMS = 2
+    VIDEO_SINGLE_ACTIVE_STREAM = 3
+    VIDEO_SINGLE_INDIVIDUAL_STREAM = 4
+
+
+class MediaResolution(IntEnum):
+    """MEDIA_RESOLUTION: ``resolution`` in video/deskshare params."""
+
+    SD = 1
+    HD = 2
+    FHD = 3
+    QHD = 4
+
+
+class AudioSampleRate(IntEnum):
+    """AUDIO_SAMPLE_RATE: ``sample_rate`` in audio params (an enum, not Hz)."""
+
+    SR_8K = 0
+    SR_16K = 1
+    SR_32K = 2
+    SR_48K = 3
+
+
+SAMPLE_RATE_HZ: dict[AudioSampleRate, int] = {
+    AudioSampleRate.SR_8K: 8000,
+    AudioSampleRate.SR_16K: 16000,
+    AudioSampleRate.SR_32K: 32000,
+    AudioSampleRate.SR_48K: 48000,
+}
+"""Hertz for each AUDIO_SAMPLE_RATE value."""
+
+
+class AudioChannel(IntEnum):
+    """AUDIO_CHANNEL: ``channel`` in audio params."""
+
+    MONO = 1
+    STEREO = 2
+
+
+class TransmissionProtocol(IntEnum):
+    """TRANSMISSION_PROTOCOL (only WEBSOCKET is supported by Zoom)."""
+
+    WEBSOCKET = 1
+    RTMP = 2
+    UDP = 3
+    WEBRTC = 4
+
+
+class DataMessageAttribute(IntEnum):
+    """RTMS_DATA_MESSAGE_ATTRIBUTE (chat message attributes)."""
+
+    ATTR_NONE = 0
+    ATTR_NEW = 1
+    ATTR_UPDATE = 2
+    ATTR_DELETE = 3
+
+
+class TranscriptLanguage(IntEnum):
+    """RTMS_TRANSCRIPT_LANGUAGE (Zoom prefixes every name with ``LANGUAGE_ID_``)."""
+
+    NONE = -1
+    ARABIC = 0
+    BENGALI = 1
+    CANTONESE = 2
+    CATALAN = 3
+    CHINESE_SIMPLIFIED = 4
+    CHINESE_TRADITIONAL = 5
+    CZECH = 6
+    DANISH = 7
+    DUTCH = 8
+    ENGLISH = 9
+    ESTONIAN = 10
+    FINNISH = 11
+    FRENCH_CANADA = 12
+    FRENCH_FRANCE = 13
+    GERMAN = 14
+    HEBREW = 15
+    HINDI = 16
+    HUNGARIAN = 17
+    INDONESIAN = 18
+    ITALIAN = 19
+    JAPANESE = 20
+    KOREAN = 21
+    MALAY = 22
+    PERSIAN = 23
+    POLISH = 24
+    PORTUGUESE = 25
+    ROMANIAN = 26
+    RUSSIAN = 27
+    SPANISH = 28
+    SWEDISH = 29
+    TAGALOG = 30
+    TAMIL = 31
+    TELUGU = 32
+    THAI = 33
+    TURKISH = 34
+    UKRAINIAN = 35
+    VIETNAMESE = 36
