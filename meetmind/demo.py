@@ -177,7 +177,7 @@ async def run_demo(
             step_text = f"session {session['id']} created for meeting {meeting.id}"
             if not quiet:
                 out.print(f"[green]✓[/green] {step_text}")
-            meeting.start()
+            meeting.start(wait_for_rtms=True)  # the whole script, however slow the start
             started = await http.post(f"/api/v1/sdk/sessions/{session['id']}/rtms/start")
             if started.status_code != 200:
                 raise DemoError(f"starting RTMS from the backend failed: {started.text}")

@@ -31,6 +31,9 @@ class CreateMeeting(BaseModel):
     meeting_id: int | None = None
     start: bool = True
     host_user_id: str | None = Field(None, description="Default: the simulated OAuth user.")
+    wait_for_rtms: bool = Field(
+        False, description="Live at once, but the script starts only when RTMS starts."
+    )
 
 
 class RegisterWebhook(BaseModel):
@@ -97,6 +100,7 @@ def admin_router(sim: Simulator) -> APIRouter:
             start=body.start,
             meeting_id=body.meeting_id,
             host_user_id=body.host_user_id,
+            wait_for_rtms=body.wait_for_rtms,
         )
         return meeting.to_json()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import secrets
@@ -75,6 +76,7 @@ class Meeting:
         self.account_id = account_id
         self.status = MeetingStatus.CREATED
         self.started_t = 0.0
+        self._script_began = asyncio.Event()
         self.present: dict[str, ScriptParticipant] = {}
         self.active_speaker: ScriptParticipant | None = None
         self.streams: list[RtmsStream] = []
@@ -92,8 +94,15 @@ class Meeting:
         return [s for s in self.streams if not s.terminated]
 
     def script_time(self) -> float:
-        """Seconds since the meeting started (simulated)."""
+        """Seconds since the meeting's script started (simulated; 0 while it waits)."""
+        if not self._script_began.is_set():
+            return 0.0
         return self.ctx.clock.monotonic() - self.started_t
+
+    async def at_script_time(self, t: float) -> None:
+        """Wait until script time ``t`` (after the script has started)."""
+        await self._script_began.wait()
+        await self.ctx.clock.sleep_until(self.started_t + t)
 
     def to_json(self) -> dict[str, Any]:
         """Admin-API view."""
@@ -118,14 +127,33 @@ class Meeting:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> None:
-        """Make the meeting live and run its script in the background."""
+    def start(self, *, wait_for_rtms: bool = False) -> None:
+        """Make the meeting live and run its script in the background.
+
+        Args:
+            wait_for_rtms: Hold the script (joins, speech, chat, faults) until RTMS starts
+                for the meeting, so an app that starts RTMS a moment after the meeting (a test on
+                a loaded machine, a demo) still sees the whole script. Zoom's meetings do not
+                wait; this is a convenience of the simulator.
+        """
         if self.status != MeetingStatus.CREATED:
             return
         self.status = MeetingStatus.STARTED
         self.started_t = self.ctx.clock.monotonic()
-        self.record("meeting.started", uuid=self.uuid, topic=self.script.title)
+        self.record(
+            "meeting.started", uuid=self.uuid, topic=self.script.title, wait_for_rtms=wait_for_rtms
+        )
+        if not wait_for_rtms:
+            self._script_began.set()
         self.ctx.tasks.spawn(f"meeting:{self.id}", self._run())
+
+    def begin_script(self) -> None:
+        """Start a held script now (RTMS started); no effect if it is running."""
+        if self._script_began.is_set() or self.status != MeetingStatus.STARTED:
+            return
+        self.started_t = self.ctx.clock.monotonic()
+        self._script_began.set()
+        self.record("script.started")
 
     def _timeline(self) -> list[_Step]:
         steps: list[_Step] = []
@@ -146,7 +174,7 @@ class Meeting:
 
     async def _run(self) -> None:
         for step in self._timeline():
-            await self.ctx.clock.sleep_until(self.started_t + step.at)
+            await self.at_script_time(step.at)
             if self.status == MeetingStatus.ENDED:
                 return
             try:

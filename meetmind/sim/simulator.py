@@ -229,6 +229,7 @@ class Simulator:
         start: bool = True,
         meeting_id: int | None = None,
         host_user_id: str | None = None,
+        wait_for_rtms: bool = False,
     ) -> Meeting:
         """Create a meeting from a script (shipped name, path, mapping or :class:`Script`).
 
@@ -238,6 +239,8 @@ class Simulator:
             meeting_id: Numeric meeting id (random if omitted).
             host_user_id: Zoom user id of the host (default: the simulated OAuth user). Another
                 id makes REST ``rtms_app/status`` answer 2308.
+            wait_for_rtms: The meeting is live at once, but its script starts only when RTMS
+                starts for it (see :meth:`Meeting.start`).
 
         Raises:
             ScriptError: The script is invalid.
@@ -263,7 +266,7 @@ class Simulator:
             script=parsed.name,
         )
         if start:
-            meeting.start()
+            meeting.start(wait_for_rtms=wait_for_rtms)
         return meeting
 
     async def register_webhook(self, url: str) -> bool:
@@ -292,7 +295,7 @@ class Simulator:
         if parsed.at is not None and parsed.at > target.script_time():
 
             async def _later() -> None:
-                await self.clock.sleep_until(target.started_t + (parsed.at or 0.0))
+                await target.at_script_time(parsed.at or 0.0)
                 await apply_fault(self.ctx, target, parsed)
 
             self.ctx.tasks.spawn(f"fault:{parsed.kind.value}", _later())

@@ -39,6 +39,7 @@ def start_rtms(
         raise RtmsActionError(f"meeting {meeting.id} is not live")
     if meeting.live_streams():
         raise RtmsActionError(f"meeting {meeting.id} already has a live RTMS stream")
+    meeting.begin_script()  # a script held for RTMS starts with the stream
     stream = RtmsStream(
         ctx, meeting, ctx.nodes[0], operator_id=operator_id, webhook_url=webhook_url
     )

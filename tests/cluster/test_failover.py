@@ -180,7 +180,7 @@ async def test_a_worker_dies_mid_meeting_and_nothing_is_lost(
                 script = load_script("standup")
                 for n in range(MEETINGS):
                     meeting_id = 81_000_000_000 + secrets.randbelow(999_999_999)
-                    meeting = sim.create_meeting(script, meeting_id=meeting_id)
+                    meeting = sim.create_meeting(script, meeting_id=meeting_id, wait_for_rtms=True)
                     api = apis[n % 2]
                     session = (
                         await api.post("/api/v1/sdk/sessions", json={"meeting_id": str(meeting_id)})

@@ -107,7 +107,9 @@ async def test_paused_worker_is_fenced_out_and_drained_worker_hands_over(
                 meetings: dict[str, Meeting] = {}
                 for _ in range(6):
                     meeting_id = 82_000_000_000 + secrets.randbelow(999_999_999)
-                    meeting = sim.create_meeting(load_script("standup"), meeting_id=meeting_id)
+                    meeting = sim.create_meeting(
+                        load_script("standup"), meeting_id=meeting_id, wait_for_rtms=True
+                    )
                     created = await api.post(
                         "/api/v1/sdk/sessions", json={"meeting_id": str(meeting_id)}
                     )

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from meetmind.local import LocalStack, connect_zoom, local_stack
+from meetmind.sim.context import SimConfig
 from meetmind.sim.meeting import Meeting
 from meetmind.sim.scripts import load_script
 from meetmind.zoom.rtms.client import RtmsStreamClient
@@ -25,10 +26,16 @@ FAST_RECONNECT = {
 
 @pytest.fixture
 async def stream_stack(database_url: str) -> AsyncIterator[LocalStack]:
-    """Simulator at x100 (a 5-minute stand-up in 3 s); transcript and chat sockets only."""
+    """Simulator at x100 (a 5-minute stand-up in 3 s); transcript and chat sockets only.
+
+    Zoom buffers 60 s of media for a stream nobody receives; at x100 that is 0.6 s of real time,
+    less than a loaded CI machine can stall MeetMind (whose own work is not scaled). These tests
+    check what is stored across faults, so Zoom's buffer gets 10 minutes (6 s real) here.
+    """
     async with local_stack(
         database_url=database_url,
         time_scale=100,
+        sim_config=SimConfig(buffer_window_s=600),
         settings={"rtms_media": ["transcript", "chat"], **FAST_RECONNECT},
     ) as stack:
         yield stack
@@ -97,7 +104,7 @@ async def start_meeting(
     """Create a simulated meeting and a session for it, and start RTMS from the backend."""
     parsed = load_script(script)
     meeting_id = 80_000_000_000 + secrets.randbelow(9_999_999_999)
-    meeting = stack.sim.create_meeting(parsed, meeting_id=meeting_id)
+    meeting = stack.sim.create_meeting(parsed, meeting_id=meeting_id, wait_for_rtms=True)
     for fault in faults or []:
         await stack.sim.inject_fault(meeting, fault)
     session = (await http.post("/api/v1/sdk/sessions", json={"meeting_id": str(meeting_id)})).json()

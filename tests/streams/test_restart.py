@@ -117,7 +117,7 @@ async def test_sigkill_mid_meeting_loses_nothing(
         headers = {"Authorization": f"Bearer {key}"}
         async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=20) as http:
             await connect_zoom(http)
-            meeting = sim.create_meeting(SCRIPT, meeting_id=81000000001)
+            meeting = sim.create_meeting(SCRIPT, meeting_id=81000000001, wait_for_rtms=True)
             session = (
                 await http.post("/api/v1/sdk/sessions", json={"meeting_id": str(meeting.id)})
             ).json()

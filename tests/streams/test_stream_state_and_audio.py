@@ -82,7 +82,7 @@ async def test_audio_is_recorded_and_keepalives_hold(audio_stack: LocalStack) ->
     async with httpx.AsyncClient(base_url=audio_stack.api_url, headers=headers) as http:
         await connect_zoom(http)
         meeting_id = 80_000_000_000 + secrets.randbelow(9_999_999_999)
-        meeting = audio_stack.sim.create_meeting(SHORT, meeting_id=meeting_id)
+        meeting = audio_stack.sim.create_meeting(SHORT, meeting_id=meeting_id, wait_for_rtms=True)
         session = (
             await http.post(
                 "/api/v1/sdk/sessions",
