@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from meetmind.clock import Clock
 from meetmind.domain.errors import IllegalTransitionError, InvalidInputError
 from meetmind.domain.sessions import SessionStatus, check_transition
@@ -259,17 +261,16 @@ class ZoomInbox:
             return f"deleted {removed} installation(s)"
         return f"ignored event {webhook.event}"
 
-    async def _find_session(self, event: RtmsStreamEvent) -> MeetingRoute | None:
-        async with self._database.transaction() as db:
-            router = MeetingRouter(db)
-            routes = await router.by_stream(event.rtms_stream_id)
-            if not routes:
-                routes = await router.by_meeting_uuid(event.meeting_uuid)
-            if not routes and event.meeting_id and event.kind is RtmsStreamEventKind.STARTED:
-                routes = await router.by_meeting_id(event.meeting_id)
-            if not routes and event.kind is RtmsStreamEventKind.STARTED:
-                tenants = await InstallationRepo(db).tenants_of(event.operator_id, event.account_id)
-                routes = await router.awaiting_start(tenants)
+    async def _find_session(self, db: AsyncSession, event: RtmsStreamEvent) -> MeetingRoute | None:
+        router = MeetingRouter(db)
+        routes = await router.by_stream(event.rtms_stream_id)
+        if not routes:
+            routes = await router.by_meeting_uuid(event.meeting_uuid)
+        if not routes and event.meeting_id and event.kind is RtmsStreamEventKind.STARTED:
+            routes = await router.by_meeting_id(event.meeting_id)
+        if not routes and event.kind is RtmsStreamEventKind.STARTED:
+            tenants = await InstallationRepo(db).tenants_of(event.operator_id, event.account_id)
+            routes = await router.awaiting_start(tenants)
         if len(routes) > 1:
             log.warning(
                 "RTMS event for meeting %s matches %d sessions; using the newest",
@@ -279,7 +280,9 @@ class ZoomInbox:
         return routes[0] if routes else None
 
     async def _route_stream_event(self, event: RtmsStreamEvent) -> str:
-        route = await self._find_session(event)
+        async with self._database.transaction() as db:  # one transaction: the path is latency-bound
+            route = await self._find_session(db, event)
+            failover = False if route is None else await self._apply(db, route, event)
         if route is None:
             log.info(
                 "%s for a meeting no session follows (stream %s): nothing created",
@@ -287,7 +290,6 @@ class ZoomInbox:
                 event.rtms_stream_id,
             )
             return f"{event.kind.value}: no matching session"
-        failover = await self._apply(route, event)
         if self._on_event is not None:
             self._on_event(route.session_id)
         if self.sink is not None:
@@ -301,48 +303,47 @@ class ZoomInbox:
                 await self.sink.rtms_interrupted(route.tenant_id, route.session_id, event)
         return f"{event.kind.value}: session {route.session_id}"
 
-    async def _apply(self, route: MeetingRoute, event: RtmsStreamEvent) -> bool:
+    async def _apply(self, db: AsyncSession, route: MeetingRoute, event: RtmsStreamEvent) -> bool:
         """Record the event on the session and move its status; True for a failover start."""
         now = self._clock.now()
         failover = False
-        async with self._database.transaction() as db:
-            row = await SessionRepo(db, route.tenant_id).row(route.session_id, for_update=True)
-            current = SessionStatus(row.status)
-            target: SessionStatus | None = None
-            details: dict[str, object] = {"rtms_stream_id": event.rtms_stream_id}
-            if event.kind is RtmsStreamEventKind.STARTED:
-                failover = row.rtms_stream_id == event.rtms_stream_id and current in {
-                    SessionStatus.LISTENING,
-                    SessionStatus.PAUSED,
-                }
-                row.meeting_uuid = event.meeting_uuid
-                row.rtms_stream_id = event.rtms_stream_id
-                row.rtms_server_urls = event.server_urls or row.rtms_server_urls
-                target = None if failover else SessionStatus.LISTENING
-                details["failover"] = failover
-            elif event.kind is RtmsStreamEventKind.STOPPED:
-                reason = stop_reason_name(event.stop_reason)
-                details["stop_reason"] = event.stop_reason
-                if event.stop_reason in FAILURE_STOP_REASONS:
-                    target = SessionStatus.FAILED
-                    row.failure_reason = f"RTMS stopped: {reason}"
-                else:
-                    target = SessionStatus.ENDED
-            if target is not None and target is not current:
-                try:
-                    check_transition(current, target)
-                except IllegalTransitionError:
-                    log.info("session %s stays %s on %s", row.id, current, event.kind.value)
-                else:
-                    row.status = target.value
-                    if target is SessionStatus.ENDED:
-                        row.ended_at = now
-            row.updated_at = now
-            await EventRepo(db, route.tenant_id).add(
-                route.session_id,
-                f"rtms.{event.kind.value.removeprefix('rtms_')}",
-                {**details, "status": row.status},
-                now,
-                dedupe_key=f"zoom:{event.kind.value}:{event.rtms_stream_id}:{event.event_ts}",
-            )
+        row = await SessionRepo(db, route.tenant_id).row(route.session_id, for_update=True)
+        current = SessionStatus(row.status)
+        target: SessionStatus | None = None
+        details: dict[str, object] = {"rtms_stream_id": event.rtms_stream_id}
+        if event.kind is RtmsStreamEventKind.STARTED:
+            failover = row.rtms_stream_id == event.rtms_stream_id and current in {
+                SessionStatus.LISTENING,
+                SessionStatus.PAUSED,
+            }
+            row.meeting_uuid = event.meeting_uuid
+            row.rtms_stream_id = event.rtms_stream_id
+            row.rtms_server_urls = event.server_urls or row.rtms_server_urls
+            target = None if failover else SessionStatus.LISTENING
+            details["failover"] = failover
+        elif event.kind is RtmsStreamEventKind.STOPPED:
+            reason = stop_reason_name(event.stop_reason)
+            details["stop_reason"] = event.stop_reason
+            if event.stop_reason in FAILURE_STOP_REASONS:
+                target = SessionStatus.FAILED
+                row.failure_reason = f"RTMS stopped: {reason}"
+            else:
+                target = SessionStatus.ENDED
+        if target is not None and target is not current:
+            try:
+                check_transition(current, target)
+            except IllegalTransitionError:
+                log.info("session %s stays %s on %s", row.id, current, event.kind.value)
+            else:
+                row.status = target.value
+                if target is SessionStatus.ENDED:
+                    row.ended_at = now
+        row.updated_at = now
+        await EventRepo(db, route.tenant_id).add(
+            route.session_id,
+            f"rtms.{event.kind.value.removeprefix('rtms_')}",
+            {**details, "status": row.status},
+            now,
+            dedupe_key=f"zoom:{event.kind.value}:{event.rtms_stream_id}:{event.event_ts}",
+        )
         return failover

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,9 @@ def _alembic_config(connection: Connection | None = None) -> Config:
     config.set_main_option("script_location", str(_MIGRATIONS))
     config.attributes["connection"] = connection
     return config
+
+
+_IN_TRANSACTION: ContextVar[bool] = ContextVar("meetmind_in_transaction", default=False)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -71,6 +75,9 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+        self._closing: set[asyncio.Future[None]] = set()
+        """Sessions still closing after their task was cancelled (dispose waits for them)."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -83,13 +90,38 @@ class Database:
 
         Closing is shielded from cancellation, so a cancelled task (a client that went away)
         never leaves its connection inside a transaction (on SQLite: holding the write lock).
+
+        On SQLite every transaction takes the one write lock at BEGIN; transactions of this
+        process queue for it here, first come first served, rather than in SQLite's busy handler,
+        which polls with sleeps of up to 100 ms and lets a busy writer (the ingest) starve the
+        others (a webhook, a feed read) for a second or more.
         """
+        turn = self._sqlite_turn()
+        if turn is not None:
+            await turn.acquire()
+        inside = _IN_TRANSACTION.set(True)
         session = self.sessionmaker()
         try:
             async with session.begin():
                 yield session
         finally:
-            await asyncio.shield(session.close())
+            _IN_TRANSACTION.reset(inside)
+            closing = asyncio.ensure_future(session.close())
+            self._closing.add(closing)
+            closing.add_done_callback(self._closing.discard)
+            if turn is not None:
+                closing.add_done_callback(lambda _: turn.release())
+            await asyncio.shield(closing)
+
+    def _sqlite_turn(self) -> asyncio.Lock | None:
+        """This loop's queue for SQLite's write lock (None: not SQLite, or already inside a
+        transaction of this task, which then waits in SQLite's busy handler as before)."""
+        if not self.is_sqlite or _IN_TRANSACTION.get():
+            return None
+        loop = asyncio.get_running_loop()
+        if self._turns is None or self._turns[0] is not loop:
+            self._turns = (loop, asyncio.Lock())
+        return self._turns[1]
 
     async def migrate(self) -> None:
         """Upgrade the schema to the newest migration."""
@@ -131,5 +163,7 @@ class Database:
             await connection.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection (after sessions still closing have closed)."""
+        if self._closing:
+            await asyncio.wait(set(self._closing), timeout=5)
         await self.engine.dispose()

@@ -28,14 +28,17 @@ FAST_RECONNECT = {
 async def stream_stack(database_url: str) -> AsyncIterator[LocalStack]:
     """Simulator at x100 (a 5-minute stand-up in 3 s); transcript and chat sockets only.
 
-    Zoom buffers 60 s of media for a stream nobody receives; at x100 that is 0.6 s of real time,
-    less than a loaded CI machine can stall MeetMind (whose own work is not scaled). These tests
-    check what is stored across faults, so Zoom's buffer gets 10 minutes (6 s real) here.
+    Zoom buffers 60 s of media for a stream nobody receives and waits 60 s for a reconnection;
+    at x100 that is 0.6 s of real time, which MeetMind's own work (not scaled: a webhook's round
+    trip, a reconnect on a loaded CI machine) can use up. These tests check what is stored across
+    faults, not how fast, so the buffer and the reconnect windows get 10 minutes (6 s real).
     """
     async with local_stack(
         database_url=database_url,
         time_scale=100,
-        sim_config=SimConfig(buffer_window_s=600),
+        sim_config=SimConfig(
+            buffer_window_s=600, signaling_reconnect_window_s=600, media_reconnect_window_s=600
+        ),
         settings={"rtms_media": ["transcript", "chat"], **FAST_RECONNECT},
     ) as stack:
         yield stack

@@ -294,10 +294,13 @@ class RtmsStreamClient:
 
     async def _lifecycle(self) -> StreamStateChanged:
         immediate = True
+        why = ""
         while True:
             if not immediate:
                 delay = self._backoff.next()
-                log.info("stream %s: reconnecting in %.2fs", self.target.rtms_stream_id, delay)
+                log.info(
+                    "stream %s: reconnecting in %.2fs (%s)", self.target.rtms_stream_id, delay, why
+                )
                 try:
                     await self._wait_between_attempts(delay)
                 except _Reconnect:
@@ -308,7 +311,7 @@ class RtmsStreamClient:
                 await self._connect_stream()
                 await self._serve()
             except _Reconnect as again:
-                immediate = again.immediate
+                immediate, why = again.immediate, again.why
                 self.state = ClientState.WAITING
                 self.ready.clear()
                 await self._close_sockets()
