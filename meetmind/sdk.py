@@ -273,8 +273,19 @@ class MeetMind:
         await self.close()
 
     async def _announce(self, persisted: Sequence[Persisted]) -> None:
-        for session_id in {p.session_id for p in persisted}:
-            self.bus.notify(session_id)
+        by_session: dict[str, list[FeedEvent]] = {}
+        for record in persisted:
+            by_session.setdefault(record.session_id, []).append(
+                FeedEvent(
+                    id=record.event_id,
+                    type=record.type,
+                    session_id=record.session_id,
+                    created_at=record.created_at,
+                    payload=record.payload,
+                )
+            )
+        for session_id, events in by_session.items():
+            self.bus.notify(session_id, sorted(events, key=lambda e: e.id))
 
     async def ready(self) -> None:
         """Raise if the database cannot be reached."""
@@ -629,23 +640,37 @@ class TenantScope:
         """
         await self.get_session(session_id)  # 404 before anything streams
         last = after
+        read = True
         async with self._mm.bus.listen(session_id) as waiter:
             while True:
-                # Shielded: a follower that disconnects mid-read must not abandon a database
-                # transaction half-way (on SQLite that would keep the write lock).
-                batch = await asyncio.shield(
-                    self.events(session_id, after=last, limit=MAX_PAGE_SIZE)
-                )
-                for event in batch:
-                    last = event.id
-                    yield event
-                if len(batch) == MAX_PAGE_SIZE:
-                    continue
+                if read:
+                    # Shielded: a follower that disconnects mid-read must not abandon a
+                    # database transaction half-way (on SQLite that would keep the write lock).
+                    batch = await asyncio.shield(
+                        self.events(session_id, after=last, limit=MAX_PAGE_SIZE)
+                    )
+                    for event in batch:
+                        last = event.id
+                        yield event
+                    if len(batch) == MAX_PAGE_SIZE:
+                        continue
                 try:
                     async with asyncio.timeout(keepalive):
                         await waiter.wait()
                 except TimeoutError:
                     yield None
+                    continue
+                handed, unknown = waiter.take()
+                handed = [event for event in handed if event.id > last]
+                # Handed events continue the feed only without a hole (a ``seq`` can also be
+                # skipped by a deduplicated insert); anything else is read from the database.
+                read = unknown or any(
+                    event.id != last + 1 + n for n, event in enumerate(handed)
+                )
+                if not read:
+                    for event in handed:
+                        last = event.id
+                        yield event
 
     # -- transcript ----------------------------------------------------------------------------
 

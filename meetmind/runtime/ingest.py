@@ -72,6 +72,7 @@ class Persisted:
     event_id: int
     type: str
     payload: dict[str, Any]
+    created_at: datetime
 
 
 IngestListener = Callable[[Sequence[Persisted]], Awaitable[None]]
@@ -292,7 +293,7 @@ class Ingestor:
                 fresh.append(("transcript.turn", payload, f"turn:{turn.idempotency_key}"))
             seqs = await events_of(tenant_id).add_many(session_id, fresh, now)
             persisted.extend(
-                Persisted(tenant_id, session_id, seq, "transcript.turn", payload)
+                Persisted(tenant_id, session_id, seq, "transcript.turn", payload, now)
                 for seq, (_, payload, _) in zip(seqs, fresh, strict=True)
                 if seq is not None
             )
@@ -354,7 +355,7 @@ class Ingestor:
         event_id = await events.add(context.session_id, type_, payload, now, dedupe_key=dedupe)
         if event_id is None:
             return None
-        return Persisted(context.tenant_id, context.session_id, event_id, type_, payload)
+        return Persisted(context.tenant_id, context.session_id, event_id, type_, payload, now)
 
     async def _record_participants(
         self, db: Any, context: StreamContext, event: ParticipantsChanged, now: datetime
