@@ -243,13 +243,16 @@ class TranscriptRepo:
             }
             for turn in turns
         ]
+        table = TranscriptTurnRow.__table__
         statement = (
-            _insert(self._session)(TranscriptTurnRow)
-            .values(values)
+            _insert(self._session)(table)
             .on_conflict_do_nothing(index_elements=["session_id", "idempotency_key"])
-            .returning(TranscriptTurnRow.idempotency_key, TranscriptTurnRow.id)
+            .returning(table.c.idempotency_key, table.c.id)
         )
-        inserted = await self._session.execute(statement)
+        # Parameters apart from the statement: it is compiled once and cached (a statement with
+        # its rows in ``.values()`` is compiled anew every time), and SQLAlchemy still sends the
+        # rows as one multi-row INSERT ("insertmanyvalues").
+        inserted = await self._session.execute(statement, values)
         return {key: row_id for key, row_id in inserted.all()}
 
     async def page(
@@ -383,26 +386,25 @@ class EventRepo:
         if not events:
             return []
         seqs = [await self._allocate(session_id) for _ in events]
+        table = SessionEventRow.__table__
         statement = (
-            _insert(self._session)(SessionEventRow)
-            .values(
-                [
-                    {
-                        "tenant_id": self.tenant_id,
-                        "session_id": session_id,
-                        "seq": seq,
-                        "type": type_,
-                        "dedupe_key": dedupe_key,
-                        "payload": payload,
-                        "created_at": now,
-                    }
-                    for seq, (type_, payload, dedupe_key) in zip(seqs, events, strict=True)
-                ]
-            )
+            _insert(self._session)(table)
             .on_conflict_do_nothing(index_elements=["session_id", "dedupe_key"])
-            .returning(SessionEventRow.seq)
+            .returning(table.c.seq)
         )
-        stored = set(await self._session.scalars(statement))
+        rows = [
+            {
+                "tenant_id": self.tenant_id,
+                "session_id": session_id,
+                "seq": seq,
+                "type": type_,
+                "dedupe_key": dedupe_key,
+                "payload": payload,
+                "created_at": now,
+            }
+            for seq, (type_, payload, dedupe_key) in zip(seqs, events, strict=True)
+        ]
+        stored = set((await self._session.execute(statement, rows)).scalars())
         result = [seq if seq in stored else None for seq in seqs]
         deliveries: list[WebhookDeliveryRow] = []
         for seq, (type_, payload, _) in zip(result, events, strict=True):
