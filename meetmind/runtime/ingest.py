@@ -297,19 +297,24 @@ class Ingestor:
                 for seq, (_, payload, _) in zip(seqs, fresh, strict=True)
                 if seq is not None
             )
+        feed: dict[tuple[str, str], list[tuple[str, dict[str, Any], str | None]]] = {}
         for context, event in batch.others:
-            record = await self._write_other(db, events_of(context.tenant_id), context, event, now)
-            if record is not None:
-                persisted.append(record)
+            entry = await self._apply_other(db, context, event, now)
+            if entry is not None:
+                feed.setdefault((context.tenant_id, context.session_id), []).append(entry)
+        for (tenant_id, session_id), news in feed.items():
+            seqs = await events_of(tenant_id).add_many(session_id, news, now)
+            persisted.extend(
+                Persisted(tenant_id, session_id, seq, type_, payload, now)
+                for seq, (type_, payload, _) in zip(seqs, news, strict=True)
+                if seq is not None
+            )
 
-    async def _write_other(
-        self,
-        db: Any,
-        events: EventRepo,
-        context: StreamContext,
-        event: StreamEvent,
-        now: datetime,
-    ) -> Persisted | None:
+    async def _apply_other(
+        self, db: Any, context: StreamContext, event: StreamEvent, now: datetime
+    ) -> tuple[str, dict[str, Any], str | None] | None:
+        """Apply a non-transcript event (participants, session status) and return its feed
+        entry ``(type, payload, dedupe key)``; None for audio, which never reaches the database."""
         type_: str
         payload: dict[str, Any]
         dedupe: str | None
@@ -350,12 +355,9 @@ class Ingestor:
                 "status": status,
             }
             dedupe = None
-        else:  # audio never reaches the database
+        else:
             return None
-        event_id = await events.add(context.session_id, type_, payload, now, dedupe_key=dedupe)
-        if event_id is None:
-            return None
-        return Persisted(context.tenant_id, context.session_id, event_id, type_, payload, now)
+        return type_, payload, dedupe
 
     async def _record_participants(
         self, db: Any, context: StreamContext, event: ParticipantsChanged, now: datetime
