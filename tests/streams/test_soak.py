@@ -2,8 +2,9 @@
 
 Twelve 5-minute stand-ups run together at x100, each with 2-5 socket drops, duplicated, malformed
 or delayed frames, and a third of them started through a REST API that first answers 429 or 5xx.
-Every turn must be stored exactly once, every session must end, and nothing may be left behind
-(streams, followers, clients).
+On PostgreSQL the database also "restarts" twice mid-meeting: every connection MeetMind holds is
+cut. Every turn must be stored exactly once, every session must end, and nothing may be left
+behind (streams, followers, clients).
 
 The schedule comes from a seed (printed, and settable with ``MEETMIND_SOAK_SEED``) so a failure
 can be replayed; ``MEETMIND_SOAK_MEETINGS`` makes the run bigger (default 12 at once) and
@@ -18,6 +19,8 @@ import os
 import random
 import secrets
 from typing import Any
+
+import asyncpg
 
 from meetmind.local import LocalStack
 from meetmind.sim.rest import RestFault
@@ -54,7 +57,22 @@ def random_faults(rng: random.Random, duration_s: float) -> list[dict[str, Any]]
     return sorted(faults, key=lambda f: f["at"])
 
 
-async def test_meetings_under_random_faults_lose_nothing(stream_stack: LocalStack) -> None:
+async def cut_database_connections(database_url: str) -> int:
+    """What a PostgreSQL restart looks like to MeetMind: every connection it holds is cut."""
+    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        cut = await conn.fetch(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await conn.close()
+    return len(cut)
+
+
+async def test_meetings_under_random_faults_lose_nothing(
+    stream_stack: LocalStack, database_url: str
+) -> None:
     seed = int(os.environ.get("MEETMIND_SOAK_SEED", secrets.randbelow(2**32)))
     print(f"\nsoak seed {seed} ({MEETINGS} meetings)")
     rng = random.Random(seed)
@@ -68,6 +86,12 @@ async def test_meetings_under_random_faults_lose_nothing(stream_stack: LocalStac
                 stream_stack.sim.rest_faults.add(RestFault(status=status, retry_after=0))
                 refused += 1
             followed.append(await start_meeting(stream_stack, http, "standup", faults))
+        cuts = 0
+        if database_url.startswith("postgresql"):
+            for _ in range(2):
+                await stream_stack.sim.clock.sleep(90)  # simulated: mid-meeting
+                cuts += await cut_database_connections(database_url)
+            assert cuts > 0
         async with asyncio.timeout(120):
             await asyncio.gather(*(wait_until_stored(stream_stack, f) for f in followed))
         for meeting, faults in zip(followed, schedules, strict=True):
