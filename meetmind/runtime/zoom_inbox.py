@@ -239,27 +239,27 @@ class ZoomInbox:
         async with self._database.transaction() as db:
             receipts = await WebhookReceiptRepo(db).pending(limit)
         for receipt in receipts:
-            outcome = await self._process(receipt.body)
-            async with self._database.transaction() as db:
-                await WebhookReceiptRepo(db).mark_processed(
-                    receipt.event_hash, outcome, self._clock.now()
-                )
+            await self._process(receipt.event_hash, receipt.body)
         return len(receipts)
 
-    async def _process(self, body: str) -> str:
+    async def _process(self, event_hash: str, body: str) -> None:
+        """Act on one receipt and mark it processed in the same transaction as its changes."""
         webhook = parse_webhook(body.encode())
         stream_event = rtms_stream_event(webhook)
         if stream_event is not None:
-            return await self._route_stream_event(stream_event)
+            await self._route_stream_event(event_hash, stream_event)
+            return
         deauthorized = app_deauthorized(webhook)
-        if deauthorized is not None:
-            async with self._database.transaction() as db:
+        async with self._database.transaction() as db:
+            if deauthorized is None:
+                outcome = f"ignored event {webhook.event}"
+            else:
                 removed = await InstallationRepo(db).delete_for_zoom_user(
                     deauthorized.user_id, deauthorized.account_id
                 )
-            log.info("app_deauthorized: deleted %d installation(s)", removed)
-            return f"deleted {removed} installation(s)"
-        return f"ignored event {webhook.event}"
+                log.info("app_deauthorized: deleted %d installation(s)", removed)
+                outcome = f"deleted {removed} installation(s)"
+            await WebhookReceiptRepo(db).mark_processed(event_hash, outcome, self._clock.now())
 
     async def _find_session(self, db: AsyncSession, event: RtmsStreamEvent) -> MeetingRoute | None:
         router = MeetingRouter(db)
@@ -279,17 +279,26 @@ class ZoomInbox:
             )
         return routes[0] if routes else None
 
-    async def _route_stream_event(self, event: RtmsStreamEvent) -> str:
-        async with self._database.transaction() as db:  # one transaction: the path is latency-bound
+    async def _route_stream_event(self, event_hash: str, event: RtmsStreamEvent) -> None:
+        # One transaction finds the session, moves it and marks the receipt; the runtime hears of
+        # it after the commit (after a crash in between, start-up resumes the stream from the
+        # session's row, which already holds what this event changed).
+        async with self._database.transaction() as db:
             route = await self._find_session(db, event)
             failover = False if route is None else await self._apply(db, route, event)
+            outcome = (
+                f"{event.kind.value}: no matching session"
+                if route is None
+                else f"{event.kind.value}: session {route.session_id}"
+            )
+            await WebhookReceiptRepo(db).mark_processed(event_hash, outcome, self._clock.now())
         if route is None:
             log.info(
                 "%s for a meeting no session follows (stream %s): nothing created",
                 event.kind.value,
                 event.rtms_stream_id,
             )
-            return f"{event.kind.value}: no matching session"
+            return
         if self._on_event is not None:
             self._on_event(route.session_id)
         if self.sink is not None:
@@ -301,7 +310,6 @@ class ZoomInbox:
                 await self.sink.rtms_stopped(route.tenant_id, route.session_id, event)
             else:
                 await self.sink.rtms_interrupted(route.tenant_id, route.session_id, event)
-        return f"{event.kind.value}: session {route.session_id}"
 
     async def _apply(self, db: AsyncSession, route: MeetingRoute, event: RtmsStreamEvent) -> bool:
         """Record the event on the session and move its status; True for a failover start."""
