@@ -275,15 +275,7 @@ class MeetMind:
     async def _announce(self, persisted: Sequence[Persisted]) -> None:
         by_session: dict[str, list[FeedEvent]] = {}
         for record in persisted:
-            by_session.setdefault(record.session_id, []).append(
-                FeedEvent(
-                    id=record.event_id,
-                    type=record.type,
-                    session_id=record.session_id,
-                    created_at=record.created_at,
-                    payload=record.payload,
-                )
-            )
+            by_session.setdefault(record.session_id, []).append(record.feed_event())
         for session_id, events in by_session.items():
             self.bus.notify(session_id, sorted(events, key=lambda e: e.id))
 

@@ -32,7 +32,7 @@ from meetmind.domain.events import (
     StreamStateChanged,
     TranscriptReceived,
 )
-from meetmind.domain.models import NewTranscriptTurn
+from meetmind.domain.models import FeedEvent, NewTranscriptTurn
 from meetmind.domain.sessions import SessionStatus, check_transition
 from meetmind.store.db import Database
 from meetmind.store.fencing import current_fences
@@ -73,6 +73,10 @@ class Persisted:
     type: str
     payload: dict[str, Any]
     created_at: datetime
+
+    def feed_event(self) -> FeedEvent:
+        """The record as the session's followers see it."""
+        return FeedEvent(self.event_id, self.type, self.session_id, self.created_at, self.payload)
 
 
 IngestListener = Callable[[Sequence[Persisted]], Awaitable[None]]
