@@ -656,9 +656,7 @@ class TenantScope:
                 handed = [event for event in handed if event.id > last]
                 # Handed events continue the feed only without a hole (a ``seq`` can also be
                 # skipped by a deduplicated insert); anything else is read from the database.
-                read = unknown or any(
-                    event.id != last + 1 + n for n, event in enumerate(handed)
-                )
+                read = unknown or any(event.id != last + 1 + n for n, event in enumerate(handed))
                 if not read:
                     for event in handed:
                         last = event.id
