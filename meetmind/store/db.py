@@ -36,6 +36,9 @@ def _alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+_IDLE_IN_TRANSACTION_MS = 5_000
+"""PostgreSQL ends a session that sits idle inside a transaction this long (its locks go)."""
+
 _IN_TRANSACTION: ContextVar[bool] = ContextVar("meetmind_in_transaction", default=False)
 
 
@@ -70,6 +73,16 @@ class Database:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         else:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            if parsed.get_driver_name() == "asyncpg":
+                # A process that stalls inside a transaction (paused, swapped out, frozen by a
+                # debugger) must not hold its row locks for ever: another worker taking over its
+                # streams waits on them. MeetMind never idles in a transaction (no network call
+                # happens inside one), so PostgreSQL may end any that idles this long.
+                kwargs["connect_args"] = {
+                    "server_settings": {
+                        "idle_in_transaction_session_timeout": str(_IDLE_IN_TRANSACTION_MS)
+                    }
+                }
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
