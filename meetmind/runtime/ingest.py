@@ -273,13 +273,15 @@ class Ingestor:
                 batch.turns[(context.tenant_id, context.session_id)].append((turn, context))
             else:
                 batch.others.append((context, event))
+        # Each session's new records, turns first, go into its feed in one insert.
+        feed: dict[tuple[str, str], list[tuple[str, dict[str, Any], str | None]]] = {}
         for (tenant_id, session_id), entries in sorted(batch.turns.items()):
             inserted = await TranscriptRepo(db, tenant_id).append(
                 session_id, [turn for turn, _ in entries], now
             )
             self.stats.turns_stored += len(inserted)
             self.stats.duplicates += len(entries) - len(inserted)
-            fresh: list[tuple[str, dict[str, Any], str | None]] = []
+            fresh = feed.setdefault((tenant_id, session_id), [])
             for turn, _ in entries:
                 turn_id = inserted.pop(turn.idempotency_key, None)
                 if turn_id is None:
@@ -295,13 +297,6 @@ class Ingestor:
                     "language": turn.language,
                 }
                 fresh.append(("transcript.turn", payload, f"turn:{turn.idempotency_key}"))
-            seqs = await events_of(tenant_id).add_many(session_id, fresh, now)
-            persisted.extend(
-                Persisted(tenant_id, session_id, seq, "transcript.turn", payload, now)
-                for seq, (_, payload, _) in zip(seqs, fresh, strict=True)
-                if seq is not None
-            )
-        feed: dict[tuple[str, str], list[tuple[str, dict[str, Any], str | None]]] = {}
         for context, event in batch.others:
             entry = await self._apply_other(db, context, event, now)
             if entry is not None:
